@@ -1,0 +1,119 @@
+// Package api serves fnchain's HTTP API, described by an OpenAPI 3.1 document
+// that huma generates from the typed operations registered here.
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+)
+
+// Check is one dependency that must answer for the process to be ready.
+type Check struct {
+	Name  string
+	Check func(context.Context) error
+}
+
+// Options configure the API.
+type Options struct {
+	// Version is reported in the OpenAPI document.
+	Version string
+	// Checks run on every /readyz request, each bounded by CheckTimeout.
+	Checks       []Check
+	CheckTimeout time.Duration
+}
+
+// New returns the API's handler and the huma API, on which later components
+// register their own operations.
+func New(opts Options) (http.Handler, huma.API) {
+	if opts.CheckTimeout == 0 {
+		opts.CheckTimeout = 2 * time.Second
+	}
+	mux := http.NewServeMux()
+	cfg := huma.DefaultConfig("fnchain", opts.Version)
+	cfg.Info.Description = "Durable function chains on Temporal: deploy YAML workflows, start and inspect their runs."
+	a := humago.New(mux, cfg)
+	registerHealth(a, opts)
+	return mux, a
+}
+
+// HealthOutput is the body of /healthz.
+type HealthOutput struct {
+	Body struct {
+		Status string `json:"status" example:"ok" doc:"always ok while the process serves requests"`
+	}
+}
+
+// ReadyOutput is the body of /readyz.
+type ReadyOutput struct {
+	Status int
+	Body   struct {
+		Status string            `json:"status" enum:"ready,unavailable"`
+		Checks map[string]string `json:"checks" doc:"each dependency and ok, or why it failed"`
+	}
+}
+
+func registerHealth(a huma.API, opts Options) {
+	huma.Register(a, huma.Operation{
+		OperationID: "healthz",
+		Method:      http.MethodGet,
+		Path:        "/healthz",
+		Summary:     "Liveness",
+		Description: "Answers while the process runs; restart the process when it does not.",
+		Tags:        []string{"Health"},
+	}, func(ctx context.Context, _ *struct{}) (*HealthOutput, error) {
+		out := &HealthOutput{}
+		out.Body.Status = "ok"
+		return out, nil
+	})
+
+	huma.Register(a, huma.Operation{
+		OperationID: "readyz",
+		Method:      http.MethodGet,
+		Path:        "/readyz",
+		Summary:     "Readiness",
+		Description: "Checks every dependency (Temporal and each configured connection); 503 until all answer.",
+		Tags:        []string{"Health"},
+		Responses: map[string]*huma.Response{
+			"503": {Description: "A dependency does not answer; the body says which."},
+		},
+	}, func(ctx context.Context, _ *struct{}) (*ReadyOutput, error) {
+		out := &ReadyOutput{Status: http.StatusOK}
+		out.Body.Status = "ready"
+		out.Body.Checks = runChecks(ctx, opts)
+		for _, result := range out.Body.Checks {
+			if result != "ok" {
+				out.Status = http.StatusServiceUnavailable
+				out.Body.Status = "unavailable"
+			}
+		}
+		return out, nil
+	})
+}
+
+// runChecks runs the checks concurrently so one slow dependency does not add
+// its timeout to every other's.
+func runChecks(ctx context.Context, opts Options) map[string]string {
+	type result struct{ name, text string }
+	results := make(chan result, len(opts.Checks))
+	for _, c := range opts.Checks {
+		go func() {
+			cctx, cancel := context.WithTimeout(ctx, opts.CheckTimeout)
+			defer cancel()
+			text := "ok"
+			if err := c.Check(cctx); err != nil {
+				text = err.Error()
+			}
+			results <- result{c.Name, text}
+		}()
+	}
+	out := make(map[string]string, len(opts.Checks))
+	for range opts.Checks {
+		r := <-results
+		out[r.name] = r.text
+	}
+	return out
+}

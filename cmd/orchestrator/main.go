@@ -1,0 +1,84 @@
+// Command orchestrator runs fnchain: the embedded development stack (dev),
+// the API and triggers (serve), workers (worker), and tools around workflow
+// files.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"dev", "run Temporal, Temporal UI, the API and a worker in one process", runDev},
+		{"serve", "run the API and triggers against a Temporal cluster", runServe},
+		{"worker", "run a worker against a Temporal cluster", runWorker},
+		{"version", "print the build", runVersion},
+	}
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	for _, c := range commands() {
+		if c.name == os.Args[1] {
+			err := c.run(os.Args[2:])
+			switch {
+			case err == nil:
+				return
+			case errors.Is(err, flag.ErrHelp):
+				return
+			case errors.Is(err, errUsage):
+				os.Exit(2)
+			case errors.Is(err, errSilentFailure):
+				os.Exit(1)
+			}
+			fmt.Fprintf(os.Stderr, "orchestrator %s: %v\n", c.name, err)
+			os.Exit(1)
+		}
+	}
+	if os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
+		usage()
+		return
+	}
+	fmt.Fprintf(os.Stderr, "orchestrator: unknown command %q\n", os.Args[1])
+	usage()
+	os.Exit(2)
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: orchestrator <command> [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(os.Stderr, "\nrun 'orchestrator <command> -h' for a command's flags")
+}
+
+var (
+	// errUsage: the flag package already printed what was wrong.
+	errUsage = errors.New("usage")
+	// errSilentFailure: the command already printed its report (validate).
+	errSilentFailure = errors.New("failed")
+)
+
+// parse parses a command's flags, reporting misuse once and by exit status.
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(os.Stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
