@@ -21,14 +21,16 @@ type Check struct {
 type Options struct {
 	// Version is reported in the OpenAPI document.
 	Version string
-	// Checks run on every /readyz request, each bounded by CheckTimeout.
-	Checks       []Check
+	// Checks returns what every /readyz request runs, each check bounded by
+	// CheckTimeout. It is a function because components register checks
+	// after the API exists.
+	Checks       func() []Check
 	CheckTimeout time.Duration
 }
 
-// New returns the API's handler and the huma API, on which later components
-// register their own operations.
-func New(opts Options) (http.Handler, huma.API) {
+// New returns the API's router and the huma API on it: components register
+// typed operations on the huma API and plain handlers (webhooks) on the mux.
+func New(opts Options) (*http.ServeMux, huma.API) {
 	if opts.CheckTimeout == 0 {
 		opts.CheckTimeout = 2 * time.Second
 	}
@@ -98,8 +100,12 @@ func registerHealth(a huma.API, opts Options) {
 // its timeout to every other's.
 func runChecks(ctx context.Context, opts Options) map[string]string {
 	type result struct{ name, text string }
-	results := make(chan result, len(opts.Checks))
-	for _, c := range opts.Checks {
+	var checks []Check
+	if opts.Checks != nil {
+		checks = opts.Checks()
+	}
+	results := make(chan result, len(checks))
+	for _, c := range checks {
 		go func() {
 			cctx, cancel := context.WithTimeout(ctx, opts.CheckTimeout)
 			defer cancel()
@@ -110,8 +116,8 @@ func runChecks(ctx context.Context, opts Options) map[string]string {
 			results <- result{c.Name, text}
 		}()
 	}
-	out := make(map[string]string, len(opts.Checks))
-	for range opts.Checks {
+	out := make(map[string]string, len(checks))
+	for range checks {
 		r := <-results
 		out[r.name] = r.text
 	}

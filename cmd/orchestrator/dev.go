@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/fnchain/orchestrator/internal/config"
 	"github.com/fnchain/orchestrator/internal/devserver"
@@ -13,7 +14,7 @@ const temporalServerVersion = devserver.ServerVersion
 
 func runDev(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	loader := config.Bind(fs, config.GroupDev|config.GroupAPI|config.GroupWorker|config.GroupLog|config.GroupWorkflows)
+	loader := config.Bind(fs, config.GroupDev|config.GroupAPI|config.GroupWorker|config.GroupLog|config.GroupWorkflows|config.GroupDatabase)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -60,13 +61,19 @@ func runDev(args []string) error {
 	}()
 
 	cfg.Temporal.Address = srv.FrontendAddress()
+	if cfg.Database == "" {
+		cfg.Database = "sqlite://" + filepath.Join(cfg.Dev.DataDir, "fnchain.db")
+		if cfg.Dev.Memory {
+			cfg.Database = "sqlite::memory:"
+		}
+	}
 	store := cfg.Dev.DataDir
 	if cfg.Dev.Memory {
 		store = "memory (nothing is kept)"
 	}
 	fmt.Fprintf(os.Stderr, "fnchain dev %s\n  Temporal  %s  (namespace %s, data %s)\n  UI        %s\n  API       http://%s  (docs /docs, spec /openapi.json)\n",
 		version, srv.FrontendAddress(), cfg.Temporal.Namespace, store, orNone(srv.UIAddress()), apiListener.Addr())
-	return runStack(ctx, cfg, logger, stackOptions{api: apiListener, worker: true})
+	return runStack(ctx, cfg, logger, roleAPI|roleWorker, apiListener)
 }
 
 func orNone(s string) string {

@@ -8,7 +8,7 @@ import (
 
 func runServe(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	loader := config.Bind(fs, config.GroupTemporal|config.GroupAPI|config.GroupLog|config.GroupWorkflows)
+	loader := config.Bind(fs, config.GroupTemporal|config.GroupAPI|config.GroupLog|config.GroupWorkflows|config.GroupDatabase)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -27,12 +27,12 @@ func runServe(args []string) error {
 		return err
 	}
 	defer l.Close()
-	return runStack(ctx, cfg, logger, stackOptions{api: l})
+	return runStack(ctx, cfg, logger, roleAPI, l)
 }
 
 func runWorker(args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	loader := config.Bind(fs, config.GroupTemporal|config.GroupWorker|config.GroupLog)
+	loader := config.Bind(fs, config.GroupTemporal|config.GroupWorker|config.GroupLog|config.GroupDatabase)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -46,5 +46,5 @@ func runWorker(args []string) error {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	return runStack(ctx, cfg, logger, stackOptions{worker: true})
+	return runStack(ctx, cfg, logger, roleWorker, nil)
 }

@@ -5,53 +5,119 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fnchain/orchestrator/api"
 	"github.com/fnchain/orchestrator/internal/config"
 	"github.com/fnchain/orchestrator/internal/connect"
 	"github.com/fnchain/orchestrator/internal/process"
+	"github.com/fnchain/orchestrator/internal/sqldb"
 )
 
-// stackOptions say which long-lived parts this process runs.
-type stackOptions struct {
-	api    net.Listener // nil: no API
-	worker bool
+// role is what a process runs; dev runs both.
+type role int
+
+const (
+	roleAPI    role = 1 << iota // the HTTP API and triggers (serve)
+	roleWorker                  // workers (worker)
+)
+
+// stack is what the parts of one process share. Parts fill it in setup;
+// runStack then runs the API, the worker and every runner until ctx ends.
+type stack struct {
+	cfg    *config.Config
+	roles  role
+	logger *slog.Logger
+	client client.Client
+	db     *sqldb.DB
+
+	// Set when the process serves the API.
+	api huma.API
+	mux *http.ServeMux
+
+	// checks are run by /readyz.
+	checks []api.Check
+	// registrars fill the worker; workerOptions configure it.
+	registrars    []process.Registrar
+	workerOptions worker.Options
+	// runners are long-lived loops (trigger reconcilers, controllers); an
+	// error from one stops the process.
+	runners []func(ctx context.Context) error
+	// closers run in reverse order after everything stopped.
+	closers []func() error
 }
 
+// part is one component of the product, wired in its own part_*.go file
+// with an init() that appends to parts: runStack never names components.
+type part struct {
+	name  string
+	roles role // the roles it applies to
+	setup func(ctx context.Context, s *stack) error
+}
+
+var parts []part
+
 // runStack is the one code path of dev, serve and worker: connect to
-// Temporal, make sure the namespace knows fnchain's search attributes, then
-// run the API and the worker until ctx ends.
-func runStack(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts stackOptions) error {
-	c, err := connect.Dial(ctx, cfg.Temporal, logger)
-	if err != nil {
+// Temporal and the database, set every part up, then run the API, the worker
+// and the runners until ctx ends.
+func runStack(ctx context.Context, cfg *config.Config, logger *slog.Logger, roles role, apiListener net.Listener) (err error) {
+	if cfg.Database == "" {
+		return fmt.Errorf("no database: give --database postgres://... (a cluster) or sqlite:///path/fnchain.db (one machine)")
+	}
+	s := &stack{cfg: cfg, roles: roles, logger: logger}
+	defer func() {
+		for i := len(s.closers) - 1; i >= 0; i-- {
+			if cerr := s.closers[i](); cerr != nil {
+				logger.Error("closing", "error", cerr)
+			}
+		}
+	}()
+	if s.client, err = connect.Dial(ctx, cfg.Temporal, logger); err != nil {
 		return err
 	}
-	defer c.Close()
-	if err := connect.EnsureSearchAttributes(ctx, c, cfg.Temporal.Namespace, searchAttributes()); err != nil {
+	s.closers = append(s.closers, func() error { s.client.Close(); return nil })
+	if err := connect.EnsureSearchAttributes(ctx, s.client, cfg.Temporal.Namespace, searchAttributes()); err != nil {
 		return err
+	}
+	if s.db, err = sqldb.Open(ctx, cfg.Database); err != nil {
+		return err
+	}
+	s.closers = append(s.closers, s.db.Close)
+	s.checks = append(s.checks, api.Check{Name: "temporal", Check: temporalCheck(s.client)}, api.Check{Name: "database", Check: s.db.PingContext})
+	if roles&roleAPI != 0 {
+		s.mux, s.api = api.New(api.Options{Version: version, Checks: func() []api.Check { return s.checks }})
+	}
+	for _, p := range parts {
+		if p.roles&roles == 0 {
+			continue
+		}
+		if err := p.setup(ctx, s); err != nil {
+			return fmt.Errorf("setting up %s: %w", p.name, err)
+		}
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
-	if opts.worker {
+	if roles&roleWorker != 0 {
 		g.Go(func() error {
-			return process.RunWorker(gctx, c, cfg.Worker, logger, registrars(cfg, logger)...)
+			return process.RunWorker(gctx, s.client, cfg.Worker, s.workerOptions, logger, s.registrars...)
 		})
 	}
-	if opts.api != nil {
-		handler, _ := api.New(api.Options{
-			Version: version,
-			Checks:  []api.Check{{Name: "temporal", Check: temporalCheck(c)}},
-		})
-		g.Go(func() error { return api.Serve(gctx, opts.api, handler, 10*time.Second) })
-		logger.Info("api listening", "address", opts.api.Addr().String())
+	if apiListener != nil {
+		g.Go(func() error { return api.Serve(gctx, apiListener, s.mux, 10*time.Second) })
+		logger.Info("api listening", "address", apiListener.Addr().String())
+	}
+	for _, run := range s.runners {
+		g.Go(func() error { return run(gctx) })
 	}
 	err = g.Wait()
 	logger.Info("stopped")

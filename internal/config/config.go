@@ -24,6 +24,10 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	// Workflows is a directory of workflow files loaded at start and watched.
 	Workflows string `yaml:"workflows"`
+	// Database is the orchestrator's own store (deployed definitions, API
+	// keys, the metering ledger): sqlite:///path/file.db or postgres://...
+	// Empty in dev means a file in the data directory.
+	Database string `yaml:"database"`
 	// Connections are decoded by the bindings package, which owns their shape.
 	Connections yaml.Node `yaml:"connections"`
 }

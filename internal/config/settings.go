@@ -21,6 +21,7 @@ const (
 	GroupWorker
 	GroupLog
 	GroupWorkflows
+	GroupDatabase
 )
 
 // setting is one configuration value reachable as --name and FNCHAIN_NAME.
@@ -53,6 +54,7 @@ func settings(c *Config) []setting {
 		{"task-queue", "default task queue of workflows and workers", GroupWorker | GroupAPI, &c.Worker.TaskQueue},
 		{"shutdown-timeout", "how long activities in flight may finish on shutdown", GroupWorker, &c.Worker.ShutdownTimeout},
 		{"workflows", "directory of workflow files to load and watch", GroupWorkflows, &c.Workflows},
+		{"database", "the orchestrator's store: sqlite:///path/file.db or postgres://... (dev: a file in the data directory)", GroupDatabase, &c.Database},
 		{"log-level", "log level (debug, info, warn, error)", GroupLog, &c.Log.Level},
 		{"log-format", "log format (text, json)", GroupLog, &c.Log.Format},
 	}

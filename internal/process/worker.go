@@ -19,10 +19,9 @@ type Registrar func(worker.Registry)
 // RunWorker polls cfg.TaskQueue until ctx ends, then stops polling and lets
 // activities in flight finish for up to cfg.ShutdownTimeout before the
 // worker exits, so a deploy never cuts a function call in half.
-func RunWorker(ctx context.Context, c client.Client, cfg config.Worker, logger *slog.Logger, regs ...Registrar) error {
-	w := worker.New(c, cfg.TaskQueue, worker.Options{
-		WorkerStopTimeout: cfg.ShutdownTimeout,
-	})
+func RunWorker(ctx context.Context, c client.Client, cfg config.Worker, opts worker.Options, logger *slog.Logger, regs ...Registrar) error {
+	opts.WorkerStopTimeout = cfg.ShutdownTimeout
+	w := worker.New(c, cfg.TaskQueue, opts)
 	for _, r := range regs {
 		r(w)
 	}
