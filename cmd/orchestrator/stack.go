@@ -13,15 +13,21 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/fnchain/orchestrator/activities"
 	"github.com/fnchain/orchestrator/api"
+	"github.com/fnchain/orchestrator/bindings"
+	"github.com/fnchain/orchestrator/dsl"
+	"github.com/fnchain/orchestrator/internal/catalog"
 	"github.com/fnchain/orchestrator/internal/config"
 	"github.com/fnchain/orchestrator/internal/connect"
 	"github.com/fnchain/orchestrator/internal/process"
 	"github.com/fnchain/orchestrator/internal/sqldb"
+	"github.com/fnchain/orchestrator/workflows"
 )
 
 // role is what a process runs; dev runs both.
@@ -40,6 +46,11 @@ type stack struct {
 	logger *slog.Logger
 	client client.Client
 	db     *sqldb.DB
+	// functions are the built-in and binding functions of this process;
+	// workflow files are validated against them.
+	functions *activities.Registry
+	// catalog holds the deployed workflow definitions.
+	catalog *catalog.Catalog
 
 	// Set when the process serves the API.
 	api huma.API
@@ -94,6 +105,19 @@ func runStack(ctx context.Context, cfg *config.Config, logger *slog.Logger, role
 	}
 	s.closers = append(s.closers, s.db.Close)
 	s.checks = append(s.checks, api.Check{Name: "temporal", Check: temporalCheck(s.client)}, api.Check{Name: "database", Check: s.db.PingContext})
+	if err := s.setupFunctions(ctx); err != nil {
+		return err
+	}
+	if s.catalog, err = catalog.New(ctx, s.db, s.functions); err != nil {
+		return err
+	}
+	if roles&roleWorker != 0 {
+		interpreter := workflows.New(workflows.Options{Resolve: s.resolve})
+		s.registrars = append(s.registrars,
+			func(w worker.Registry) { interpreter.Register(w) },
+			func(w worker.Registry) { s.functions.Register(w) },
+		)
+	}
 	if roles&roleAPI != 0 {
 		s.mux, s.api = api.New(api.Options{Version: version, Checks: func() []api.Check { return s.checks }})
 	}
@@ -122,6 +146,47 @@ func runStack(ctx context.Context, cfg *config.Config, logger *slog.Logger, role
 	err = g.Wait()
 	logger.Info("stopped")
 	return err
+}
+
+// setupFunctions opens the configured connections and builds the registry
+// of built-in and binding functions over them.
+func (s *stack) setupFunctions(ctx context.Context) error {
+	var conns bindings.Connections
+	if !s.cfg.Connections.IsZero() {
+		if err := s.cfg.Connections.Decode(&conns); err != nil {
+			return fmt.Errorf("connections in the configuration: %w", err)
+		}
+	}
+	pool, err := bindings.Open(ctx, conns)
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, pool.Close)
+	if s.functions, err = bindings.NewRegistry(pool); err != nil {
+		return err
+	}
+	if len(conns) > 0 {
+		s.checks = append(s.checks, api.Check{Name: "connections", Check: pool.Check})
+	}
+	return nil
+}
+
+// resolve gives `workflow:` steps the current definition of a child
+// workflow. The interpreter calls it in a local activity, so the plan a run
+// got is in its history and replays never ask again.
+func (s *stack) resolve(name string) (*dsl.Workflow, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := s.catalog.Get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return d.Plan, nil
+}
+
+// searchAttributes are the custom search attributes fnchain sets on runs.
+func searchAttributes() map[string]enumspb.IndexedValueType {
+	return workflows.SearchAttributes()
 }
 
 func temporalCheck(c client.Client) func(context.Context) error {
