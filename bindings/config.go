@@ -4,9 +4,13 @@
 package bindings
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/fnchain/orchestrator/activities"
+	"github.com/fnchain/orchestrator/internal/secret"
 )
 
 // ConnectionConfig is one entry under `connections:` in orchestrator.yaml.
@@ -28,7 +32,7 @@ func (c ConnectionConfig) String() string {
 
 // redactURL hides the password of a URL that is not a secret reference.
 func redactURL(raw string) string {
-	if isSecretRef(raw) {
+	if secret.IsRef(raw) {
 		return raw
 	}
 	u, err := url.Parse(raw)
@@ -42,3 +46,33 @@ func redactURL(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// Validate reports every problem of the configuration that can be seen
+// without resolving secrets or reaching a service.
+func (c Connections) Validate() error {
+	var problems []error
+	for _, name := range sortedNames(c) {
+		cc := c[name]
+		switch {
+		case name == "":
+			problems = append(problems, errors.New("connections: a connection has an empty name"))
+		case openers[cc.Type] == nil:
+			problems = append(problems, fmt.Errorf("connection %q: unknown type %q (known: %s)", name, cc.Type, strings.Join(ConnectionTypes(), ", ")))
+		case cc.URL == "":
+			problems = append(problems, fmt.Errorf("connection %q: url is empty", name))
+		}
+	}
+	return errors.Join(problems...)
+}
+
+// Connection and ConnectionNames let a configuration stand in for an open
+// Pool where only names and types matter, as when validating workflow files.
+func (c Connections) Connection(name string) (string, bool) {
+	cc, ok := c[name]
+	return cc.Type, ok
+}
+
+// ConnectionNames returns the configured names, sorted.
+func (c Connections) ConnectionNames() []string { return sortedNames(c) }
+
+var _ activities.Connections = Connections(nil)

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/fnchain/orchestrator/activities"
+	"github.com/fnchain/orchestrator/internal/secret"
 )
 
 // conn is one open connection of some type. close must be safe to call once;
@@ -75,22 +76,13 @@ var _ activities.Connections = (*Pool)(nil)
 // every configuration problem at once; if any connection fails to open, the
 // ones already open are closed.
 func Open(ctx context.Context, cfg Connections) (*Pool, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	var problems []error
 	resolved := map[string]string{}
 	for _, name := range sortedNames(cfg) {
-		c := cfg[name]
-		switch {
-		case name == "":
-			problems = append(problems, errors.New("connections: a connection has an empty name"))
-			continue
-		case openers[c.Type] == nil:
-			problems = append(problems, fmt.Errorf("connection %q: unknown type %q (known: %s)", name, c.Type, strings.Join(ConnectionTypes(), ", ")))
-			continue
-		case c.URL == "":
-			problems = append(problems, fmt.Errorf("connection %q: url is empty", name))
-			continue
-		}
-		v, err := resolveSecret(c.URL)
+		v, err := secret.Resolve(cfg[name].URL)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("connection %q: %w", name, err))
 			continue

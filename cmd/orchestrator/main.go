@@ -21,6 +21,9 @@ func commands() []command {
 		{"dev", "run Temporal, Temporal UI, the API and a worker in one process", runDev},
 		{"serve", "run the API and triggers against a Temporal cluster", runServe},
 		{"worker", "run a worker against a Temporal cluster", runWorker},
+		{"validate", "check workflow files and print every problem", runValidate},
+		{"schema", "print the JSON Schema of workflow files, for editors", runSchema},
+		{"functions", "list the functions workflows can call, with their schemas", runFunctions},
 		{"version", "print the build", runVersion},
 	}
 }

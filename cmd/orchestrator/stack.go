@@ -151,11 +151,9 @@ func runStack(ctx context.Context, cfg *config.Config, logger *slog.Logger, role
 // setupFunctions opens the configured connections and builds the registry
 // of built-in and binding functions over them.
 func (s *stack) setupFunctions(ctx context.Context) error {
-	var conns bindings.Connections
-	if !s.cfg.Connections.IsZero() {
-		if err := s.cfg.Connections.Decode(&conns); err != nil {
-			return fmt.Errorf("connections in the configuration: %w", err)
-		}
+	conns, err := connections(s.cfg)
+	if err != nil {
+		return err
 	}
 	pool, err := bindings.Open(ctx, conns)
 	if err != nil {

@@ -4,36 +4,51 @@
 package secret
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 )
 
-// IsRef reports whether s is a reference rather than a literal value.
-func IsRef(s string) bool {
-	return strings.HasPrefix(s, "env:") || strings.HasPrefix(s, "file:")
+// IsRef reports whether v is a reference rather than a literal. It tells
+// `file:/run/secrets/db` (a reference) from `file:///var/data` (a bucket
+// URL): a reference has a single slash.
+func IsRef(v string) bool {
+	return strings.HasPrefix(v, "env:") || isFileRef(v)
 }
 
-// Resolve returns the value a reference points at, or s itself when it is not
-// a reference. Errors name the reference, never a value.
-func Resolve(s string) (string, error) {
+func isFileRef(v string) bool {
+	return strings.HasPrefix(v, "file:/") && !strings.HasPrefix(v, "file://")
+}
+
+// Resolve returns the value a reference points at, or v itself when it is
+// not a reference. Errors name the reference, never a value; an empty value
+// is an error, since no secret is empty on purpose.
+func Resolve(v string) (string, error) {
 	switch {
-	case strings.HasPrefix(s, "env:"):
-		name := strings.TrimPrefix(s, "env:")
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			return "", fmt.Errorf("secret %s: environment variable %s is not set", s, name)
+	case strings.HasPrefix(v, "env:"):
+		name := strings.TrimPrefix(v, "env:")
+		val, ok := os.LookupEnv(name)
+		if !ok || val == "" {
+			return "", fmt.Errorf("resolving %s: environment variable %s is not set", v, name)
 		}
-		return v, nil
-	case strings.HasPrefix(s, "file:"):
-		path := strings.TrimPrefix(s, "file:")
-		data, err := os.ReadFile(path)
+		return val, nil
+	case isFileRef(v):
+		data, err := os.ReadFile(strings.TrimPrefix(v, "file:"))
 		if err != nil {
-			return "", fmt.Errorf("secret %s: %w", s, err)
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return "", fmt.Errorf("resolving %s: reading file: %w", v, err)
 		}
 		// Files written by editors and `echo` end in a newline that is never
-		// part of a key.
-		return strings.TrimRight(string(data), "\r\n"), nil
+		// part of a secret.
+		val := strings.TrimSpace(string(data))
+		if val == "" {
+			return "", fmt.Errorf("resolving %s: file is empty", v)
+		}
+		return val, nil
 	}
-	return s, nil
+	return v, nil
 }
