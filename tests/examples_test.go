@@ -21,6 +21,7 @@ import (
 
 	"github.com/fnchain/orchestrator/bindings"
 	"github.com/fnchain/orchestrator/dsl"
+	"github.com/fnchain/orchestrator/internal/connect"
 	"github.com/fnchain/orchestrator/internal/sqldb"
 	"github.com/fnchain/orchestrator/tests/harness"
 	"github.com/fnchain/orchestrator/workflows"
@@ -206,6 +207,10 @@ func (e *exampleEnv) load(t *testing.T, file string, replace ...string) *dsl.Wor
 	plans, err := dsl.Load(file, []byte(src), reg)
 	if err != nil {
 		t.Fatalf("loading %s:\n%v", file, err)
+	}
+	// What a deploy does: the namespace learns the plan's search attributes.
+	if err := connect.EnsureSearchAttributes(context.Background(), e.client, "default", workflows.PlanSearchAttributes(plans[0])); err != nil {
+		t.Fatal(err)
 	}
 	return plans[0]
 }

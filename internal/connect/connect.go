@@ -22,6 +22,9 @@ import (
 	"github.com/fnchain/orchestrator/internal/secret"
 )
 
+// MemoSizeWarning is the memo size above which the SDK logs a warning.
+const MemoSizeWarning = 1 << 20
+
 // Dial connects to Temporal, retrying until cfg.ConnectTimeout so that a
 // process started beside its server waits for it instead of failing.
 func Dial(ctx context.Context, cfg config.Temporal, logger *slog.Logger) (client.Client, error) {
@@ -55,6 +58,10 @@ func clientOptions(cfg config.Temporal, logger *slog.Logger) (client.Options, er
 		HostPort:  cfg.Address,
 		Namespace: cfg.Namespace,
 		Logger:    sdklog.NewStructuredLogger(logger.With("component", "temporal-client")),
+		// Every run carries its plan in the memo (a run pins its
+		// definition), so memos of tens of kilobytes are by design; the
+		// server's own limit still refuses an oversized one.
+		PayloadLimits: client.PayloadLimitOptions{MemoSizeWarning: MemoSizeWarning},
 	}
 	if cfg.APIKey != "" {
 		key, err := secret.Resolve(cfg.APIKey)

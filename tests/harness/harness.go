@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/fnchain/orchestrator/internal/connect"
 )
 
 var (
@@ -160,7 +162,10 @@ func (s *Stack) waitReady(timeout time.Duration) error {
 // Client dials the stack's Temporal frontend; the client closes with the test.
 func (s *Stack) Client(t testing.TB) client.Client {
 	t.Helper()
-	c, err := client.DialContext(context.Background(), client.Options{HostPort: s.TemporalAddress, Namespace: "default"})
+	c, err := client.DialContext(context.Background(), client.Options{
+		HostPort: s.TemporalAddress, Namespace: "default",
+		PayloadLimits: client.PayloadLimitOptions{MemoSizeWarning: connect.MemoSizeWarning},
+	})
 	if err != nil {
 		t.Fatalf("dialing temporal at %s: %v", s.TemporalAddress, err)
 	}
