@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -233,8 +236,17 @@ func result(t *testing.T, r client.WorkflowRun) (map[string]any, error) {
 	return out, err
 }
 
+var recordHistories = flag.String("record-histories", "", "write the history of every example run into this directory, for the replay tests of package workflows")
+
 func TestExamples(t *testing.T) {
 	e := newExampleEnv(t)
+	if *recordHistories != "" {
+		t.Cleanup(func() {
+			for _, id := range []string{"saga-ok", "saga-fail", "fan-out-1", "approve-1", "approve-timeout", "monitor-1", "report-1", "saga-older-definition"} {
+				e.writeHistory(t, id, *recordHistories)
+			}
+		})
+	}
 	t.Run("order saga completes", func(t *testing.T) {
 		nc, err := nats.Connect(nats.DefaultURL)
 		if err != nil {
@@ -274,6 +286,16 @@ func TestExamples(t *testing.T) {
 		order := compensationOrder(t, e, "saga-fail")
 		if strings.Join(order, ",") != "call-4,call-2" {
 			t.Fatalf("compensations ran as %v, want the reservation undone before the refund", order)
+		}
+	})
+
+	// A run of an older definition of the saga (no shipping notice, no
+	// search attribute): its history must keep replaying after the file
+	// changed, since the run carries the definition it started with.
+	t.Run("older definition", func(t *testing.T) {
+		plan := e.load(t, "order-saga.yaml", "  - call: nats.publish", "  - call: noop", "search:\n  OrderId: ${{ input.orderId }}\n", "")
+		if _, err := result(t, e.run(t, plan, "saga-older-definition", map[string]any{"orderId": "o-2", "amount": 1, "sku": "sku-1"})); err != nil {
+			t.Fatal(err)
 		}
 	})
 
@@ -353,6 +375,28 @@ func (e *exampleEnv) expectReserved(t *testing.T, want int) {
 	var reserved int
 	if err := e.db.QueryRow(context.Background(), "SELECT reserved FROM stock WHERE sku = ?", "sku-1").Scan(&reserved); err != nil || reserved != want {
 		t.Fatalf("stock reserved = %d, %v; want %d", reserved, err, want)
+	}
+}
+
+// writeHistory stores a run's history as JSON in the format the SDK's
+// replayer reads.
+func (e *exampleEnv) writeHistory(t *testing.T, id, dir string) {
+	var events []*historypb.HistoryEvent
+	it := e.client.GetWorkflowHistory(context.Background(), id, "", false, 0)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Errorf("reading history of %s: %v", id, err)
+			return
+		}
+		events = append(events, ev)
+	}
+	data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&historypb.History{Events: events})
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "example-"+id+".json"), data, 0o644)
+	}
+	if err != nil {
+		t.Errorf("writing history of %s: %v", id, err)
 	}
 }
 
