@@ -17,7 +17,6 @@ import (
 
 	"github.com/fnchain/orchestrator/activities"
 	"github.com/fnchain/orchestrator/dsl"
-	"github.com/fnchain/orchestrator/internal/connect"
 	"github.com/fnchain/orchestrator/tests/harness"
 	"github.com/fnchain/orchestrator/workflows"
 )
@@ -34,11 +33,7 @@ func BenchmarkInterpreter(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Kill()
-	c, err := client.Dial(client.Options{HostPort: s.TemporalAddress, PayloadLimits: client.PayloadLimitOptions{MemoSizeWarning: connect.MemoSizeWarning}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := benchClient(b, s.TemporalAddress)
 
 	const queue = "bench-chain"
 	reg := activities.NewRegistry()

@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +15,11 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/fnchain/orchestrator/internal/connect"
 	"github.com/fnchain/orchestrator/tests/harness"
 )
 
@@ -74,6 +77,21 @@ const (
 	benchStartWait = 2 * time.Minute
 )
 
+// benchClient dials addr with the SDK's logging at warn: its per-activity
+// debug lines would cost more than what is measured.
+func benchClient(b *testing.B, addr string) client.Client {
+	c, err := client.Dial(client.Options{
+		HostPort: addr, Namespace: "default",
+		Logger:        sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+		PayloadLimits: client.PayloadLimitOptions{MemoSizeWarning: connect.MemoSizeWarning},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.Close)
+	return c
+}
+
 func oneActivity(ctx workflow.Context, in string) (string, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
 	var out string
@@ -84,11 +102,7 @@ func oneActivity(ctx workflow.Context, in string) (string, error) {
 func echo(_ context.Context, in string) (string, error) { return in, nil }
 
 func measureServer(b *testing.B, addr string) benchResult {
-	c, err := client.Dial(client.Options{HostPort: addr, Namespace: "default"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := benchClient(b, addr)
 	w := worker.New(c, benchQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(oneActivity, workflow.RegisterOptions{Name: benchWorkflow})
 	w.RegisterActivityWithOptions(echo, activityName(benchActivity))

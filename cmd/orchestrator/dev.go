@@ -14,15 +14,7 @@ const temporalServerVersion = devserver.ServerVersion
 
 func runDev(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	loader := config.Bind(fs, config.GroupDev|config.GroupAPI|config.GroupWorker|config.GroupLog|config.GroupWorkflows|config.GroupDatabase)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loader.Load()
-	if err != nil {
-		return err
-	}
-	logger, err := newLogger(cfg.Log)
+	cfg, logger, err := configure(fs, config.GroupDev|config.GroupAPI|config.GroupWorker|config.GroupLog|config.GroupWorkflows|config.GroupDatabase, args)
 	if err != nil {
 		return err
 	}

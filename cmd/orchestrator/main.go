@@ -7,7 +7,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
+
+	"github.com/fnchain/orchestrator/internal/config"
 )
 
 type command struct {
@@ -73,6 +76,24 @@ var (
 	// errSilentFailure: the command already printed its report (validate).
 	errSilentFailure = errors.New("failed")
 )
+
+// configure binds the settings of groups to fs, parses args, and loads the
+// configuration and the logger: the start of every command that runs.
+func configure(fs *flag.FlagSet, groups config.Group, args []string) (*config.Config, *slog.Logger, error) {
+	loader := config.Bind(fs, groups)
+	if err := parse(fs, args); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := loader.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	logger, err := newLogger(cfg.Log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, logger, nil
+}
 
 // parse parses a command's flags, reporting misuse once and by exit status.
 func parse(fs *flag.FlagSet, args []string) error {

@@ -48,21 +48,17 @@ func connections(cfg *config.Config) (bindings.Connections, error) {
 func runValidate(args []string) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	format := fs.String("format", "text", "output format: text (file:line:col: message) or json")
-	loader := config.Bind(fs, 0)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: orchestrator validate [--format text|json] FILE|DIR...")
 		fs.PrintDefaults()
 	}
-	if err := parse(fs, args); err != nil {
+	cfg, _, err := configure(fs, 0, args)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() == 0 || (*format != "text" && *format != "json") {
 		fs.Usage()
 		return errUsage
-	}
-	cfg, err := loader.Load()
-	if err != nil {
-		return err
 	}
 	reg, err := offlineFunctions(cfg)
 	if err != nil {
@@ -144,12 +140,7 @@ func runSchema(args []string) error {
 // runFunctions lists the functions a worker with this configuration serves,
 // with their argument and output schemas.
 func runFunctions(args []string) error {
-	fs := flag.NewFlagSet("functions", flag.ContinueOnError)
-	loader := config.Bind(fs, 0)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loader.Load()
+	cfg, _, err := configure(flag.NewFlagSet("functions", flag.ContinueOnError), 0, args)
 	if err != nil {
 		return err
 	}
