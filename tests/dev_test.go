@@ -197,3 +197,30 @@ func TestSIGTERMShutsDownCleanly(t *testing.T) {
 		t.Fatalf("restart on the same data dir: /readyz = %d", code)
 	}
 }
+
+// serve and worker need a reachable Temporal and a database; without them
+// they stop at once with one line that says what to give.
+func TestClusterCommandsRefuseToStartAlone(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"worker", "--temporal-address", "127.0.0.1:1", "--connect-timeout", "300ms", "--database", "sqlite::memory:"},
+			"orchestrator worker: cannot reach Temporal at 127.0.0.1:1 (namespace default) within 300ms"},
+		{[]string{"serve", "--temporal-address", shared.TemporalAddress, "--listen", "127.0.0.1:0"},
+			"orchestrator serve: no database: give --database postgres://... (a cluster) or sqlite:///path/fnchain.db (one machine)"},
+	}
+	for _, c := range cases {
+		_, errOut, code := orchestrator(t, t.TempDir(), c.args...)
+		if code != 1 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant: %s", c.args, code, errOut, c.want)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, code := orchestrator(t, t.TempDir(), "version")
+	if code != 0 || !strings.HasPrefix(out, "orchestrator ") || !strings.Contains(out, "temporal-server 1.32.1") {
+		t.Fatalf("version: exit %d, %q", code, out)
+	}
+}
