@@ -44,7 +44,7 @@ type Catalog struct {
 	db  *sqldb.DB
 	reg dsl.Registry
 
-	mu    sync.Mutex
+	mu sync.Mutex
 	// plans caches decoded plans by hash, since decoding recompiles every
 	// expression; it holds one entry per version ever read, a small set.
 	plans map[string]*dsl.Workflow
