@@ -24,8 +24,9 @@ import (
 )
 
 // The server benchmark runs one workload, a workflow calling one activity,
-// against the embedded server of `orchestrator dev` and against
-// `temporal server start-dev`, in the same process and the same run, and
+// against the embedded server of `orchestrator dev` (on its SQLite file, and
+// with --memory) and against `temporal server start-dev` (in memory, its
+// default, and on a file), in the same process and the same run, and
 // prints a table with the ratio. Both servers get the same worker, client and
 // options; only the server differs.
 //
@@ -36,7 +37,8 @@ func BenchmarkServer(b *testing.B) {
 		name  string
 		start func(b *testing.B) string
 	}{
-		{"embedded", startEmbedded},
+		{"embedded", startEmbedded(false)},
+		{"embedded-memory", startEmbedded(true)},
 		{"start-dev", startTemporalCLI(nil)},
 		{"start-dev-file", startTemporalCLI(func(dir string) []string {
 			return []string{"--db-filename", filepath.Join(dir, "temporal.db")}
@@ -178,13 +180,15 @@ func printTable(b *testing.B, rs []benchResult) {
 	fmt.Fprint(os.Stderr, out)
 }
 
-func startEmbedded(b *testing.B) string {
-	s, err := harness.StartE(harness.Options{Args: []string{"--headless"}})
-	if err != nil {
-		b.Fatal(err)
+func startEmbedded(memory bool) func(b *testing.B) string {
+	return func(b *testing.B) string {
+		s, err := harness.StartE(harness.Options{Memory: memory, Args: []string{"--headless"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(s.Kill)
+		return s.TemporalAddress
 	}
-	b.Cleanup(s.Kill)
-	return s.TemporalAddress
 }
 
 // startTemporalCLI runs `temporal server start-dev` from PATH or GOBIN; the
