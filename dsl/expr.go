@@ -66,7 +66,7 @@ func (e *Expr) EvalBool(s Scope) (bool, error) {
 	}
 	b, ok := out.(bool)
 	if !ok {
-		return false, fmt.Errorf("evaluating %q: want a bool, got %s", e.Src, typeName(out))
+		return false, fmt.Errorf("evaluating %q: want a bool, got %s", e.Src, TypeName(out))
 	}
 	return b, nil
 }
@@ -98,7 +98,9 @@ func normalise(v any) any {
 	return v
 }
 
-func typeName(v any) string {
+// TypeName names a JSON-shaped value's type the way users write it, for
+// error messages.
+func TypeName(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
@@ -112,6 +114,8 @@ func typeName(v any) string {
 		return "list"
 	case map[string]any:
 		return "map"
+	case time.Time:
+		return "time"
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -176,5 +176,5 @@ func searchAttributeUpdate(sa *dsl.SearchAttribute, v any) (temporal.SearchAttri
 	default:
 		return nil, fmt.Errorf("unknown type %q (want keyword, text, int, double, bool or datetime)", sa.Type)
 	}
-	return nil, fmt.Errorf("want %s, got %s (%v)", sa.Type, typeName(v), v)
+	return nil, fmt.Errorf("want %s, got %s (%v)", sa.Type, dsl.TypeName(v), v)
 }

@@ -45,7 +45,7 @@ func (r *run) object(f *frame, v *dsl.Value, what string) (map[string]any, error
 	case map[string]any:
 		return m, nil
 	}
-	return nil, userError(ErrValidation, "%s must be a map, got %s", what, typeName(out))
+	return nil, userError(ErrValidation, "%s must be a map, got %s", what, dsl.TypeName(out))
 }
 
 func retryPolicy(p *dsl.RetryPolicy) *temporal.RetryPolicy {

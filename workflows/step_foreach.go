@@ -25,7 +25,7 @@ func (r *run) foreach(ctx workflow.Context, f *frame, s *dsl.Step) (any, error) 
 	case []any:
 		items = l
 	default:
-		return nil, userError(ErrValidation, "foreach needs a list, got %s", typeName(v))
+		return nil, userError(ErrValidation, "foreach needs a list, got %s", dsl.TypeName(v))
 	}
 	if len(items) > r.interp.opts.ForeachBatchSize {
 		return r.foreachBatches(ctx, f, s, items)

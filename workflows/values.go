@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/fnchain/orchestrator/dsl"
 )
 
 // jsonValue gives v the shape it has after a trip through JSON, which is what
@@ -60,26 +62,6 @@ func asTime(v any) (time.Time, error) {
 		}
 		return parsed, nil
 	}
-	return time.Time{}, fmt.Errorf("want a time or an RFC 3339 string, got %s", typeName(v))
+	return time.Time{}, fmt.Errorf("want a time or an RFC 3339 string, got %s", dsl.TypeName(v))
 }
 
-// typeName names a JSON-shaped value's type the way users write it.
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "bool"
-	case string:
-		return "string"
-	case int, int64, float64:
-		return "number"
-	case []any:
-		return "list"
-	case map[string]any:
-		return "map"
-	case time.Time:
-		return "time"
-	}
-	return fmt.Sprintf("%T", v)
-}
