@@ -9,7 +9,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/fnchain/orchestrator/bindings"
 	"github.com/fnchain/orchestrator/dsl"
 	"github.com/fnchain/orchestrator/internal/catalog"
 	"github.com/fnchain/orchestrator/triggers"
@@ -27,25 +26,17 @@ func init() {
 const reapplyEvery = 30 * time.Second
 
 func setupTriggers(ctx context.Context, s *stack) error {
-	var conns bindings.Connections
-	if !s.cfg.Connections.IsZero() {
-		if err := s.cfg.Connections.Decode(&conns); err != nil {
-			return err
-		}
+	conns, err := connections(s.cfg)
+	if err != nil {
+		return err
 	}
 	m, err := triggers.New(ctx, triggers.Options{
 		Client:      s.client,
 		DB:          s.db,
 		TaskQueue:   s.cfg.Worker.TaskQueue,
 		Connections: conns,
-		Plans: func(ctx context.Context, name string) (*dsl.Workflow, error) {
-			d, err := s.catalog.Get(ctx, name)
-			if err != nil {
-				return nil, err
-			}
-			return d.Plan, nil
-		},
-		Logger: s.logger.With("component", "triggers"),
+		Plans:       s.plan,
+		Logger:      s.logger.With("component", "triggers"),
 	})
 	if err != nil {
 		return err

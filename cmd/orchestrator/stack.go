@@ -169,17 +169,22 @@ func (s *stack) setupFunctions(ctx context.Context) error {
 	return nil
 }
 
+// plan returns the current definition of a deployed workflow.
+func (s *stack) plan(ctx context.Context, name string) (*dsl.Workflow, error) {
+	d, err := s.catalog.Get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return d.Plan, nil
+}
+
 // resolve gives `workflow:` steps the current definition of a child
 // workflow. The interpreter calls it in a local activity, so the plan a run
 // got is in its history and replays never ask again.
 func (s *stack) resolve(name string) (*dsl.Workflow, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d, err := s.catalog.Get(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	return d.Plan, nil
+	return s.plan(ctx, name)
 }
 
 // searchAttributes are the custom search attributes fnchain sets on runs.
