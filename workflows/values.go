@@ -64,4 +64,3 @@ func asTime(v any) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("want a time or an RFC 3339 string, got %s", dsl.TypeName(v))
 }
-

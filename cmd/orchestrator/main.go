@@ -27,6 +27,7 @@ func commands() []command {
 		{"validate", "check workflow files and print every problem", runValidate},
 		{"schema", "print the JSON Schema of workflow files, for editors", runSchema},
 		{"functions", "list the functions workflows can call, with their schemas", runFunctions},
+		{"pools", "show the worker pools: size, backlog and recent resizes", runPools},
 		{"version", "print the build", runVersion},
 	}
 }

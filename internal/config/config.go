@@ -30,6 +30,10 @@ type Config struct {
 	Database string `yaml:"database"`
 	// Connections are decoded by the bindings package, which owns their shape.
 	Connections yaml.Node `yaml:"connections"`
+	// Metering (prices, exclusions) is decoded by package metering.
+	Metering yaml.Node `yaml:"metering"`
+	// Pools (per task queue sizes and scaling) is decoded by internal/pools.
+	Pools yaml.Node `yaml:"pools"`
 }
 
 // Temporal says how to reach the Temporal service.
