@@ -52,17 +52,25 @@ func redactURL(raw string) string {
 func (c Connections) Validate() error {
 	var problems []error
 	for _, name := range sortedNames(c) {
-		cc := c[name]
-		switch {
-		case name == "":
-			problems = append(problems, errors.New("connections: a connection has an empty name"))
-		case openers[cc.Type] == nil:
-			problems = append(problems, fmt.Errorf("connection %q: unknown type %q (known: %s)", name, cc.Type, strings.Join(ConnectionTypes(), ", ")))
-		case cc.URL == "":
-			problems = append(problems, fmt.Errorf("connection %q: url is empty", name))
+		if err := c.problem(name); err != nil {
+			problems = append(problems, err)
 		}
 	}
 	return errors.Join(problems...)
+}
+
+// problem is what is wrong with one entry, seen without opening it.
+func (c Connections) problem(name string) error {
+	cc := c[name]
+	switch {
+	case name == "":
+		return errors.New("connections: a connection has an empty name")
+	case openers[cc.Type] == nil:
+		return fmt.Errorf("connection %q: unknown type %q (known: %s)", name, cc.Type, strings.Join(ConnectionTypes(), ", "))
+	case cc.URL == "":
+		return fmt.Errorf("connection %q: url is empty", name)
+	}
+	return nil
 }
 
 // Connection and ConnectionNames let a configuration stand in for an open

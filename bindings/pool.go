@@ -76,12 +76,13 @@ var _ activities.Connections = (*Pool)(nil)
 // every configuration problem at once; if any connection fails to open, the
 // ones already open are closed.
 func Open(ctx context.Context, cfg Connections) (*Pool, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
 	var problems []error
 	resolved := map[string]string{}
 	for _, name := range sortedNames(cfg) {
+		if err := cfg.problem(name); err != nil {
+			problems = append(problems, err)
+			continue
+		}
 		v, err := secret.Resolve(cfg[name].URL)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("connection %q: %w", name, err))
