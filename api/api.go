@@ -5,6 +5,9 @@ package api
 import (
 	"context"
 	"net/http"
+	"path"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -37,9 +40,32 @@ func New(opts Options) (*http.ServeMux, huma.API) {
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("fnchain", opts.Version)
 	cfg.Info.Description = "Durable function chains on Temporal: deploy YAML workflows, start and inspect their runs."
-	a := humago.New(mux, cfg)
+	cfg.OpenAPIPath = specPath
+	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
+	adapter := humago.NewAdapter(mux, "")
+	a := huma.NewAPI(cfg, skipSpec{adapter})
+	sp := &spec{api: a}
+	sp.register(adapter)
 	registerHealth(a, opts)
-	return mux, a
+	return mux, &specAPI{API: a, spec: sp}
+}
+
+// schemaName prefixes the names of other packages' types with their
+// package (triggers.Status becomes TriggersStatus), since components
+// registering operations here pick type names independently and huma
+// refuses two schemas of one name. Huma's own and this package's types
+// keep their names.
+func schemaName(t reflect.Type, hint string) string {
+	name := huma.DefaultSchemaNamer(t, hint)
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	pkg := t.PkgPath()
+	if pkg == "" || pkg == reflect.TypeFor[Run]().PkgPath() || pkg == reflect.TypeFor[huma.ErrorModel]().PkgPath() {
+		return name
+	}
+	base := path.Base(pkg)
+	return strings.ToUpper(base[:1]) + base[1:] + name
 }
 
 // HealthOutput is the body of /healthz.

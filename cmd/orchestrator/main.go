@@ -27,6 +27,11 @@ func commands() []command {
 		{"validate", "check workflow files and print every problem", runValidate},
 		{"schema", "print the JSON Schema of workflow files, for editors", runSchema},
 		{"functions", "list the functions workflows can call, with their schemas", runFunctions},
+		{"deploy", "deploy workflow files through the API", runDeploy},
+		{"run", "start a run through the API (--follow shows its steps)", runRun},
+		{"runs", "list, get, cancel and signal runs through the API", runRuns},
+		{"openapi", "print the API's OpenAPI document", runOpenAPI},
+		{"keys", "create, list and revoke API keys", runKeys},
 		{"pools", "show the worker pools: size, backlog and recent resizes", runPools},
 		{"version", "print the build", runVersion},
 	}

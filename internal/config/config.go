@@ -72,6 +72,12 @@ type Dev struct {
 // API configures the HTTP API.
 type API struct {
 	Listen string `yaml:"listen"`
+	// Insecure serves without API keys where keys would be required.
+	Insecure bool `yaml:"insecure"`
+	// UIURL is Temporal UI's base URL, for links from runs to the UI.
+	UIURL string `yaml:"uiURL"`
+	// RateLimit is the requests per second each API key may make.
+	RateLimit int `yaml:"rateLimit"`
 }
 
 // Worker configures the worker pools.
