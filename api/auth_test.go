@@ -3,13 +3,12 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/fnchain/orchestrator/internal/sqldb"
+	"github.com/fnchain/orchestrator/internal/sqldb/sqldbtest"
 )
 
 // keyStores returns a key store on SQLite and one on the machine's
@@ -17,22 +16,9 @@ import (
 func keyStores(t *testing.T) map[string]*Keys {
 	t.Helper()
 	ctx := context.Background()
-	schema := fmt.Sprintf("api_keys_test_%d", time.Now().UnixNano())
-	admin, err := sqldb.Open(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); admin.Close() })
-	pg, err := sqldb.Open(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path="+schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
 	out := map[string]*Keys{}
-	for name, db := range map[string]*sqldb.DB{"sqlite": testDB(t), "postgres": pg} {
+	for name, db := range map[string]*sqldb.DB{"sqlite": testDB(t), "postgres": sqldbtest.Postgres(t)} {
+		var err error
 		if out[name], err = NewKeys(ctx, db); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -2,12 +2,11 @@ package metering
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/fnchain/orchestrator/internal/sqldb"
+	"github.com/fnchain/orchestrator/internal/sqldb/sqldbtest"
 )
 
 // ledgers returns a fresh ledger on SQLite and one on the machine's
@@ -27,30 +26,7 @@ func ledgers(t testing.TB, prices Prices) map[string]*Ledger {
 	return out
 }
 
-func databases(t testing.TB) map[string]*sqldb.DB {
-	t.Helper()
-	ctx := context.Background()
-	lite, err := sqldb.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "m.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	schema := fmt.Sprintf("metering_test_%d", time.Now().UnixNano())
-	admin, err := sqldb.Open(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); admin.Close() })
-	pg, err := sqldb.Open(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path="+schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
-	return map[string]*sqldb.DB{"sqlite": lite, "postgres": pg}
-}
+func databases(t testing.TB) map[string]*sqldb.DB { return sqldbtest.Both(t) }
 
 func reading(wf, run, act string, attempt int32, fn string, us int64, outcome Outcome, src Source) Reading {
 	return Reading{WorkflowID: wf, RunID: run, ActivityID: act, Attempt: attempt, Function: fn, Workflow: "orders",

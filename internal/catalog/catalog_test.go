@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fnchain/orchestrator/dsl"
-	"github.com/fnchain/orchestrator/internal/sqldb"
+	"github.com/fnchain/orchestrator/internal/sqldb/sqldbtest"
 )
 
 // catalogs returns a fresh catalog on SQLite and one on the machine's
@@ -19,26 +18,7 @@ func catalogs(t *testing.T) map[string]*Catalog {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]*Catalog{}
-	lite, err := sqldb.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	schema := fmt.Sprintf("catalog_test_%d", time.Now().UnixNano())
-	admin, err := sqldb.Open(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); admin.Close() })
-	pg, err := sqldb.Open(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path="+schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
-	for name, db := range map[string]*sqldb.DB{"sqlite": lite, "postgres": pg} {
+	for name, db := range sqldbtest.Both(t) {
 		c, err := New(ctx, db, dsl.TestRegistry())
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
