@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -139,6 +141,10 @@ func (in HTTPRequestInput) build(ctx context.Context) (*http.Request, time.Durat
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	// The W3C traceparent of the activity's span links the callee into the
+	// run's trace; with tracing off the global propagator writes nothing.
+	// Headers the step sets itself come after, so they win.
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
 	for k, v := range in.Headers {
 		req.Header.Set(k, v)
 	}

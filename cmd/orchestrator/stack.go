@@ -27,6 +27,7 @@ import (
 	"github.com/fnchain/orchestrator/internal/connect"
 	"github.com/fnchain/orchestrator/internal/process"
 	"github.com/fnchain/orchestrator/internal/sqldb"
+	"github.com/fnchain/orchestrator/internal/tracing"
 	"github.com/fnchain/orchestrator/workflows"
 )
 
@@ -45,7 +46,9 @@ type stack struct {
 	roles  role
 	logger *slog.Logger
 	client client.Client
-	db     *sqldb.DB
+	// tracing is off unless the OTEL_* variables turn it on.
+	tracing *tracing.Tracing
+	db      *sqldb.DB
 	// functions are the built-in and binding functions of this process;
 	// workflow files are validated against them.
 	functions *activities.Registry
@@ -93,7 +96,17 @@ func runStack(ctx context.Context, cfg *config.Config, logger *slog.Logger, role
 			}
 		}
 	}()
-	if s.client, err = connect.Dial(ctx, cfg.Temporal, logger); err != nil {
+	// Before the client: its interceptor carries spans into the runs it
+	// starts. The first closer, so it runs last and flushes every span.
+	if s.tracing, err = tracing.Setup(ctx); err != nil {
+		return fmt.Errorf("setting up tracing: %w", err)
+	}
+	s.closers = append(s.closers, func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return s.tracing.Shutdown(sctx)
+	})
+	if s.client, err = connect.Dial(ctx, cfg.Temporal, logger, s.tracing.ClientInterceptors()...); err != nil {
 		return err
 	}
 	s.closers = append(s.closers, func() error { s.client.Close(); return nil })
@@ -137,7 +150,7 @@ func runStack(ctx context.Context, cfg *config.Config, logger *slog.Logger, role
 		})
 	}
 	if apiListener != nil {
-		g.Go(func() error { return api.Serve(gctx, apiListener, s.mux, 10*time.Second) })
+		g.Go(func() error { return api.Serve(gctx, apiListener, s.tracing.Handler(s.mux), 10*time.Second) })
 		logger.Info("api listening", "address", apiListener.Addr().String())
 	}
 	for _, run := range s.runners {

@@ -16,6 +16,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/fnchain/orchestrator/internal/config"
@@ -27,11 +28,14 @@ const MemoSizeWarning = 1 << 20
 
 // Dial connects to Temporal, retrying until cfg.ConnectTimeout so that a
 // process started beside its server waits for it instead of failing.
-func Dial(ctx context.Context, cfg config.Temporal, logger *slog.Logger) (client.Client, error) {
+// Interceptors see every call of the client (tracing carries the caller's
+// span into the runs it starts).
+func Dial(ctx context.Context, cfg config.Temporal, logger *slog.Logger, interceptors ...interceptor.ClientInterceptor) (client.Client, error) {
 	opts, err := clientOptions(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
+	opts.Interceptors = interceptors
 	deadline := time.Now().Add(cfg.ConnectTimeout)
 	wait := 100 * time.Millisecond
 	for {
