@@ -67,6 +67,11 @@ type Dev struct {
 	UIPort       int    `yaml:"uiPort"`
 	Headless     bool   `yaml:"headless"`
 	ServerLog    string `yaml:"serverLogLevel"`
+	// TemporalDB is a postgres:// URL that replaces SQLite as the embedded
+	// server's store.
+	TemporalDB string `yaml:"temporalDB"`
+	// TemporalOnly runs the embedded server without the API and worker.
+	TemporalOnly bool `yaml:"temporalOnly"`
 }
 
 // API configures the HTTP API.

@@ -49,6 +49,8 @@ func settings(c *Config) []setting {
 		{"temporal-port", "embedded Temporal frontend port", GroupDev, &c.Dev.TemporalPort},
 		{"ui-port", "Temporal UI port", GroupDev, &c.Dev.UIPort},
 		{"headless", "do not start Temporal UI", GroupDev, &c.Dev.Headless},
+		{"temporal-db", "keep the embedded server's state in Postgres: postgres://user:password@host:5432/temporal (creates temporal and temporal_visibility)", GroupDev, &c.Dev.TemporalDB},
+		{"temporal-only", "run only the embedded server (and UI): no API, no worker; for a cluster of serve and worker processes", GroupDev, &c.Dev.TemporalOnly},
 		{"server-log-level", "embedded server log level (debug, info, warn, error)", GroupDev, &c.Dev.ServerLog},
 		{"listen", "address of the HTTP API", GroupAPI, &c.API.Listen},
 		{"insecure", "serve the API without API keys where keys would be required", GroupAPI, &c.API.Insecure},

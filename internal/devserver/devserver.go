@@ -37,6 +37,11 @@ type Options struct {
 	DataDir string
 	// Memory keeps all state in memory: nothing survives the process.
 	Memory bool
+	// Postgres, a postgres:// URL, keeps the server's state in that database
+	// and in one named after it with the suffix _visibility, both created
+	// and upgraded at start, instead of SQLite. DataDir then holds only the
+	// server log.
+	Postgres string
 	// IP is the address every listener binds to (default 127.0.0.1).
 	IP string
 	// FrontendPort is the Temporal gRPC frontend port (default 7233).
@@ -101,19 +106,21 @@ func Start(opts Options) (*Server, error) {
 		}
 	}
 
-	sqlCfg, err := prepareStore(opts)
+	persistence, err := preparePersistence(opts)
 	if err != nil {
 		return nil, err
 	}
+	// The helper is SQLite's, but it writes through the configured plugin,
+	// so it serves Postgres too.
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
 	if err != nil {
 		return nil, fmt.Errorf("configuring namespace %q: %w", opts.Namespace, err)
 	}
-	if err := sqliteschema.CreateNamespaces(sqlCfg, ns); err != nil {
+	if err := sqliteschema.CreateNamespaces(persistence.DataStores[persistence.DefaultStore].SQL, ns); err != nil {
 		return nil, fmt.Errorf("creating namespace %q: %w", opts.Namespace, err)
 	}
 
-	cfg, hosts, err := serverConfig(opts, sqlCfg)
+	cfg, hosts, err := serverConfig(opts, persistence)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +220,39 @@ func freePort(ip string) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func serverConfig(opts Options, sqlCfg *config.SQL) (*config.Config, map[primitives.ServiceName]static.Hosts, error) {
+// preparePersistence readies the SQLite file or the Postgres databases.
+func preparePersistence(opts Options) (config.Persistence, error) {
+	if opts.Postgres == "" {
+		sqlCfg, err := prepareStore(opts)
+		if err != nil {
+			return config.Persistence{}, err
+		}
+		return config.Persistence{
+			DefaultStore:     sqliteplugin.PluginName,
+			VisibilityStore:  sqliteplugin.PluginName,
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
+		}, nil
+	}
+	if opts.Memory {
+		return config.Persistence{}, errors.New("--memory keeps nothing and --temporal-db keeps everything in Postgres: give one of them")
+	}
+	if err := checkWritable(opts.DataDir); err != nil {
+		return config.Persistence{}, err
+	}
+	store, visibility, err := preparePostgres(opts.Postgres, serverLogger(opts))
+	if err != nil {
+		return config.Persistence{}, err
+	}
+	return config.Persistence{
+		DefaultStore:     "temporal",
+		VisibilityStore:  "visibility",
+		NumHistoryShards: postgresShards,
+		DataStores:       map[string]config.DataStore{"temporal": {SQL: store}, "visibility": {SQL: visibility}},
+	}, nil
+}
+
+func serverConfig(opts Options, persistence config.Persistence) (*config.Config, map[primitives.ServiceName]static.Hosts, error) {
 	services := map[string]config.Service{}
 	hosts := map[primitives.ServiceName]static.Hosts{}
 	for _, name := range temporal.DefaultServices {
@@ -235,12 +274,7 @@ func serverConfig(opts Options, sqlCfg *config.SQL) (*config.Config, map[primiti
 		Global: config.Global{
 			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: opts.IP},
 		},
-		Persistence: config.Persistence{
-			DefaultStore:     sqliteplugin.PluginName,
-			VisibilityStore:  sqliteplugin.PluginName,
-			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
-		},
+		Persistence: persistence,
 		ClusterMetadata: &cluster.Config{
 			FailoverVersionIncrement: 10,
 			MasterClusterName:        clusterName,
