@@ -280,6 +280,9 @@ steps:
 	if code, _, _ := postJSON(t, s.APIURL+"/hooks/none", []byte(`{}`), nil); code != http.StatusNotFound {
 		t.Fatalf("unknown hook: %d, want 404", code)
 	}
+	// Visibility trails the starts: wait for the third run, then make sure
+	// no fourth (a second A-1) appears.
+	waitFor(t, "three webhook runs", 10*time.Second, func() bool { return countRuns(t, c, "hook") >= 3 })
 	if n := countRuns(t, c, "hook"); n != 3 {
 		t.Fatalf("%d runs, want 3 (A-1 once, A-2, D-1)", n)
 	}

@@ -92,12 +92,6 @@ func (c *consumers) reconcile(ctx context.Context, all []declared) error {
 	var errs []error
 	wanted := map[string]bool{}
 	for _, d := range all {
-		if d.trigger.Type == dsl.TriggerBlob {
-			err := fmt.Errorf("workflow %s: blob triggers are not implemented yet: this trigger starts nothing", d.plan.Name)
-			c.m.st.status.fail(d, err)
-			errs = append(errs, err)
-			continue
-		}
 		if _, ok := sources[d.trigger.Type]; !ok {
 			continue
 		}

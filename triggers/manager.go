@@ -31,8 +31,11 @@ type Options struct {
 	Connections bindings.Connections
 	// Plans returns the current definition of a workflow, or an error
 	// wrapping catalog.ErrNotFound when it is not deployed.
-	Plans  func(ctx context.Context, name string) (*dsl.Workflow, error)
-	Logger *slog.Logger
+	Plans func(ctx context.Context, name string) (*dsl.Workflow, error)
+	// BlobPollInterval is how often blob triggers list their prefix;
+	// zero means DefaultBlobPollInterval.
+	BlobPollInterval time.Duration
+	Logger           *slog.Logger
 }
 
 // Manager runs the triggers of the deployed workflows. One process may use
@@ -58,8 +61,17 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.BlobPollInterval < 0 {
+		return nil, fmt.Errorf("triggers.New: BlobPollInterval is %s: make it positive, or zero for the default %s", opts.BlobPollInterval, DefaultBlobPollInterval)
+	}
+	if opts.BlobPollInterval == 0 {
+		opts.BlobPollInterval = DefaultBlobPollInterval
+	}
 	rec, err := newRecorder(ctx, opts.DB)
 	if err != nil {
+		return nil, err
+	}
+	if err := migrateBlob(ctx, opts.DB); err != nil {
 		return nil, err
 	}
 	m := &Manager{opts: opts, logger: opts.Logger}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/fnchain/orchestrator/activities"
 	"github.com/fnchain/orchestrator/dsl"
-	"github.com/fnchain/orchestrator/internal/sqldb"
 )
 
 func load(t *testing.T, src string) *dsl.Workflow {
@@ -152,28 +150,9 @@ func TestWebhookRouting(t *testing.T) {
 // Postgres.
 func TestStatusRecorder(t *testing.T) {
 	ctx := context.Background()
-	lite, err := sqldb.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	schema := fmt.Sprintf("triggers_test_%d", time.Now().UnixNano())
-	admin, err := sqldb.Open(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); admin.Close() })
-	pg, err := sqldb.Open(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path="+schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
 	plan := load(t, "name: s\ntriggers:\n  - http: {path: /hooks/s}\nsteps:\n  - return: 1\n")
 	d := triggersOf([]*dsl.Workflow{plan})[0]
-	for name, db := range map[string]*sqldb.DB{"sqlite": lite, "postgres": pg} {
+	for name, db := range testDBs(t) {
 		t.Run(name, func(t *testing.T) {
 			r, err := newRecorder(ctx, db)
 			if err != nil {
