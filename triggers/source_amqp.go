@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -61,9 +60,8 @@ func (s *amqpSource) run(ctx context.Context, deliver func(context.Context, Even
 	if err != nil {
 		return fmt.Errorf("consuming queue %s: %w", s.queue, err)
 	}
-	var inflight sync.WaitGroup
-	defer inflight.Wait()
-	sem := make(chan struct{}, consumerConcurrency)
+	d := newDispatcher()
+	defer d.Wait()
 	for {
 		var m amqp.Delivery
 		var ok bool
@@ -75,21 +73,15 @@ func (s *amqpSource) run(ctx context.Context, deliver func(context.Context, Even
 		if !ok {
 			return fmt.Errorf("consuming queue %s: the channel closed: %w", s.queue, s.conn.Close())
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil
-		}
-		inflight.Add(1)
-		go func() {
-			defer inflight.Done()
-			defer func() { <-sem }()
-			// Unacked deliveries go back to the queue when the channel
-			// closes, and come again.
+		// Unacked deliveries go back to the queue when the channel closes,
+		// and come again.
+		if !d.Go(ctx, func() {
 			if deliver(ctx, amqpEvent(m)) == nil {
 				_ = m.Ack(false)
 			}
-		}()
+		}) {
+			return nil
+		}
 	}
 }
 

@@ -155,9 +155,8 @@ func (s *blobSource) pending(listed []*blob.ListObject) []*blob.ListObject {
 // marks each seen once its start returned.
 func (s *blobSource) startAll(ctx context.Context, todo []*blob.ListObject, deliver func(context.Context, Event) error) error {
 	var (
-		inflight sync.WaitGroup
-		errMu    sync.Mutex
-		first    error
+		errMu sync.Mutex
+		first error
 	)
 	fail := func(err error) {
 		errMu.Lock()
@@ -171,25 +170,17 @@ func (s *blobSource) startAll(ctx context.Context, todo []*blob.ListObject, deli
 		defer errMu.Unlock()
 		return first != nil
 	}
-	sem := make(chan struct{}, consumerConcurrency)
+	d := newDispatcher()
 	for _, o := range todo {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil || failed() {
-			break
-		}
-		inflight.Add(1)
-		go func() {
-			defer inflight.Done()
-			defer func() { <-sem }()
+		if failed() || !d.Go(ctx, func() {
 			if err := s.startOne(ctx, o, deliver); err != nil {
 				fail(err)
 			}
-		}()
+		}) {
+			break
+		}
 	}
-	inflight.Wait()
+	d.Wait()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -84,9 +83,8 @@ func natsConsumer(ctx context.Context, nc *nats.Conn, subject, durable string) (
 
 func (s *natsSource) run(ctx context.Context, deliver func(context.Context, Event) error) error {
 	defer s.nc.Close()
-	var inflight sync.WaitGroup
-	defer inflight.Wait()
-	sem := make(chan struct{}, consumerConcurrency)
+	d := newDispatcher()
+	defer d.Wait()
 	for ctx.Err() == nil {
 		batch, err := s.consumer.Fetch(consumerConcurrency, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
@@ -97,20 +95,14 @@ func (s *natsSource) run(ctx context.Context, deliver func(context.Context, Even
 			if err != nil {
 				return err
 			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return nil
-			}
-			inflight.Add(1)
-			go func() {
-				defer inflight.Done()
-				defer func() { <-sem }()
-				// Without an ack JetStream redelivers after natsAckWait.
+			// Without an ack JetStream redelivers after natsAckWait.
+			if !d.Go(ctx, func() {
 				if deliver(ctx, ev) == nil {
 					_ = msg.Ack()
 				}
-			}()
+			}) {
+				return nil
+			}
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 			return fmt.Errorf("fetching from jetstream: %w", err)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -123,9 +122,8 @@ func (s *postgresSource) run(ctx context.Context, deliver func(context.Context, 
 	}
 
 	dctx, cancelDeliveries := context.WithCancel(ctx)
-	var inflight sync.WaitGroup
-	defer func() { cancelDeliveries(); inflight.Wait() }()
-	sem := make(chan struct{}, consumerConcurrency)
+	d := newDispatcher()
+	defer func() { cancelDeliveries(); d.Wait() }()
 	failure := make(chan error, 1)
 
 	var (
@@ -233,15 +231,7 @@ func (s *postgresSource) run(ctx context.Context, deliver func(context.Context, 
 				ev := Event{Data: data, ID: fmt.Sprintf("%s.%d", xld.WALStart, sameLSN), At: commitAt}
 				tx := open
 				tx.pending.Add(1)
-				select {
-				case sem <- struct{}{}:
-				case <-ctx.Done():
-					return nil
-				}
-				inflight.Add(1)
-				go func() {
-					defer inflight.Done()
-					defer func() { <-sem }()
+				started := d.Go(ctx, func() {
 					if err := deliver(dctx, ev); err != nil {
 						// The commit is never confirmed: the slot sends it again.
 						select {
@@ -251,7 +241,10 @@ func (s *postgresSource) run(ctx context.Context, deliver func(context.Context, 
 						return
 					}
 					tx.pending.Add(-1)
-				}()
+				})
+				if !started {
+					return nil
+				}
 			}
 		}
 	}
