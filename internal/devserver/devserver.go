@@ -326,9 +326,9 @@ func serverLogger(opts Options) log.Logger {
 // errIncompatible marks a data directory this build cannot open.
 var errIncompatible = errors.New("incompatible data directory")
 
-// prepareStore returns the SQLite configuration and history shard count. On disk it checks that the
-// directory is writable and was written by a compatible build, and creates the
-// schema the first time.
+// prepareStore returns the SQLite configuration and history shard count.
+// On disk it checks that the directory is writable and was written by a
+// compatible build, and creates the schema the first time.
 func prepareStore(opts Options) (*config.SQL, int32, error) {
 	cfg := &config.SQL{
 		PluginName:        sqliteplugin.PluginName,
