@@ -54,6 +54,10 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("opening postgres: %w", err)
 		}
+		// Every serve and worker process holds a pool: bound it, so a burst
+		// queues here instead of exhausting the server's max_connections.
+		db.SetMaxOpenConns(postgresMaxConns)
+		db.SetMaxIdleConns(postgresMaxConns)
 		return ping(ctx, &DB{DB: db, Dialect: Postgres}, redact(rawURL))
 	case rawURL == "sqlite::memory:":
 		// A named shared-cache database lets the pool's connections see one
@@ -71,6 +75,9 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 }
 
 var memSeq atomic.Int64
+
+// postgresMaxConns bounds one process's connections to PostgreSQL.
+const postgresMaxConns = 16
 
 func openSQLite(ctx context.Context, dsn, shown string) (*DB, error) {
 	q := url.Values{}
