@@ -9,11 +9,9 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-)
 
-var printer = message.NewPrinter(language.English)
+	"github.com/fnchain/orchestrator/internal/schemaerr"
+)
 
 func compileSchema(name string, schema json.RawMessage) (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
@@ -44,22 +42,13 @@ func validate(schema *jsonschema.Schema, with json.RawMessage) error {
 		return NewValidationError("with: %v", err)
 	}
 	var problems []string
-	collectLeaves(verr, &problems)
+	for _, leaf := range schemaerr.Leaves(verr) {
+		if len(leaf.InstanceLocation) == 0 {
+			problems = append(problems, "with: "+schemaerr.Message(leaf))
+		} else {
+			problems = append(problems, fmt.Sprintf("argument %q: %s", strings.Join(leaf.InstanceLocation, "."), schemaerr.Message(leaf)))
+		}
+	}
 	sort.Strings(problems)
 	return NewValidationError("%s", strings.Join(problems, "; "))
-}
-
-func collectLeaves(e *jsonschema.ValidationError, out *[]string) {
-	if len(e.Causes) == 0 {
-		msg := e.ErrorKind.LocalizedString(printer)
-		if len(e.InstanceLocation) == 0 {
-			*out = append(*out, "with: "+msg)
-		} else {
-			*out = append(*out, fmt.Sprintf("argument %q: %s", strings.Join(e.InstanceLocation, "."), msg))
-		}
-		return
-	}
-	for _, c := range e.Causes {
-		collectLeaves(c, out)
-	}
 }

@@ -17,7 +17,7 @@ func keyStores(t *testing.T) map[string]*Keys {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]*Keys{}
-	for name, db := range map[string]*sqldb.DB{"sqlite": testDB(t), "postgres": sqldbtest.Postgres(t)} {
+	for name, db := range map[string]*sqldb.DB{"sqlite": sqldbtest.SQLite(t), "postgres": sqldbtest.Postgres(t)} {
 		var err error
 		if out[name], err = NewKeys(ctx, db); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -70,7 +70,7 @@ func TestKeysAreStoredHashed(t *testing.T) {
 
 func TestAuthenticationScopesAndRateLimit(t *testing.T) {
 	ctx := context.Background()
-	keys, err := NewKeys(ctx, testDB(t))
+	keys, err := NewKeys(ctx, sqldbtest.SQLite(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,10 +12,9 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/fnchain/orchestrator/dsl"
+	"github.com/fnchain/orchestrator/internal/schemaerr"
 )
 
 // decodeInput reads a run input: an empty body is a null input.
@@ -65,7 +64,7 @@ func (s *inputSchemas) validate(plan *dsl.Workflow, input any) error {
 		return nil
 	}
 	var details []error
-	for _, leaf := range leaves(verr) {
+	for _, leaf := range schemaerr.Leaves(verr) {
 		details = append(details, leafDetails(leaf, input)...)
 	}
 	return huma.Error422UnprocessableEntity(fmt.Sprintf("the input does not match the input schema of %s", plan.Name), details...)
@@ -103,23 +102,10 @@ func (localOnly) Load(url string) (any, error) {
 	return nil, fmt.Errorf("$ref %s: only references inside the schema are allowed", url)
 }
 
-var printer = message.NewPrinter(language.English)
-
-func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(e.Causes) == 0 {
-		return []*jsonschema.ValidationError{e}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range e.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
-}
-
 // leafDetails names the field that fails; a missing or unexpected property
 // is located at the property itself, not at the object holding it.
 func leafDetails(leaf *jsonschema.ValidationError, input any) []error {
-	msg := leaf.ErrorKind.LocalizedString(printer)
+	msg := schemaerr.Message(leaf)
 	var props []string
 	switch k := leaf.ErrorKind.(type) {
 	case *kind.Required:

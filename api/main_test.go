@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -14,7 +13,7 @@ import (
 
 	"github.com/fnchain/orchestrator/activities"
 	"github.com/fnchain/orchestrator/internal/catalog"
-	"github.com/fnchain/orchestrator/internal/sqldb"
+	"github.com/fnchain/orchestrator/internal/sqldb/sqldbtest"
 	"github.com/fnchain/orchestrator/tests/harness"
 )
 
@@ -56,17 +55,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// testDB is a fresh SQLite database of the test.
-func testDB(t testing.TB) *sqldb.DB {
-	t.Helper()
-	db, err := sqldb.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "api.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 // newTestAPI serves the operations over a fresh catalog and the shared
 // Temporal; adjust changes the backend before registration.
 func newTestAPI(t *testing.T, adjust func(*Backend)) (humatest.TestAPI, *Backend) {
@@ -77,7 +65,7 @@ func newTestAPI(t *testing.T, adjust func(*Backend)) (humatest.TestAPI, *Backend
 
 func newServed(t testing.TB, adjust func(*Backend)) (huma.API, *Backend) {
 	t.Helper()
-	db := testDB(t)
+	db := sqldbtest.SQLite(t)
 	reg := activities.Builtin()
 	cat, err := catalog.New(context.Background(), db, reg)
 	if err != nil {

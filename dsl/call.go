@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 	"gopkg.in/yaml.v3"
+
+	"github.com/fnchain/orchestrator/internal/schemaerr"
 )
 
 // builtinDefaults apply when neither the step nor the workflow's defaults
@@ -101,7 +101,7 @@ func (p *stepParser) checkCall(f *fields, label string, c *CallStep) {
 		return
 	}
 	withNode := f.get("with")
-	for _, leaf := range leaves(verr) {
+	for _, leaf := range schemaerr.Leaves(verr) {
 		if underExpr(leaf.InstanceLocation, exprPaths) {
 			continue
 		}
@@ -109,7 +109,7 @@ func (p *stepParser) checkCall(f *fields, label string, c *CallStep) {
 		if at == nil {
 			at = f.keys["call"]
 		}
-		p.d.fail(at, "%s: %s: %s", label, "with"+dotted(leaf.InstanceLocation), leaf.ErrorKind.LocalizedString(printer))
+		p.d.fail(at, "%s: %s: %s", label, "with"+dotted(leaf.InstanceLocation), schemaerr.Message(leaf))
 	}
 }
 
@@ -150,8 +150,6 @@ func connectionsOf(reg Registry, typ string) string {
 	}
 	return fmt.Sprintf(" (configured: %s)", strings.Join(names, ", "))
 }
-
-var printer = message.NewPrinter(language.English)
 
 // schemaCache holds compiled function schemas by their text: registries
 // return specs by value, and compiling a schema costs far more than a load.
@@ -228,17 +226,6 @@ func underExpr(loc []string, paths map[string]bool) bool {
 		}
 	}
 	return false
-}
-
-func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(e.Causes) == 0 {
-		return []*jsonschema.ValidationError{e}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range e.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
 }
 
 func dotted(loc []string) string {

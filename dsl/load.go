@@ -15,6 +15,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
+
+	"github.com/fnchain/orchestrator/internal/schemaerr"
 )
 
 // Load parses, validates and compiles the workflows of one file (one per
@@ -198,12 +200,12 @@ func (d *decoder) schemaError(n *yaml.Node, err error) {
 	var sve *jsonschema.SchemaValidationError
 	var ve *jsonschema.ValidationError
 	if errors.As(err, &sve) && errors.As(sve.Err, &ve) {
-		for _, leaf := range leaves(ve) {
+		for _, leaf := range schemaerr.Leaves(ve) {
 			at := nodeAt(n, leaf.InstanceLocation)
 			if at == nil {
 				at = n
 			}
-			d.fail(at, "input: invalid JSON Schema at %s: %s", "input"+dotted(leaf.InstanceLocation), leaf.ErrorKind.LocalizedString(printer))
+			d.fail(at, "input: invalid JSON Schema at %s: %s", "input"+dotted(leaf.InstanceLocation), schemaerr.Message(leaf))
 		}
 		return
 	}
