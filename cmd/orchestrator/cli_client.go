@@ -60,7 +60,7 @@ func (c *apiClient) call(method, path, contentType string, body []byte, out any)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("reaching the api at %s (is orchestrator dev or serve running? set --api): %w", c.base, err)
+		return 0, nil, fmt.Errorf("reaching the api at %s (is the orchestrator running? give --api): %w", c.base, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)

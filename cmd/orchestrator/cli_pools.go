@@ -1,17 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/fnchain/orchestrator/internal/config"
 	"github.com/fnchain/orchestrator/internal/pools"
 )
 
@@ -19,31 +15,19 @@ import (
 // the API of a running orchestrator reports them.
 func runPools(args []string) error {
 	fs := flag.NewFlagSet("pools", flag.ContinueOnError)
-	apiURL := fs.String("api", envOr(config.EnvName("api-url"), "http://127.0.0.1:8080"), "URL of the orchestrator API (env "+config.EnvName("api-url")+")")
+	c := bindAPI(fs)
 	asJSON := fs.Bool("json", false, "print the API's JSON")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(strings.TrimSuffix(*apiURL, "/") + "/v1/pools")
+	var out pools.ListOutput
+	_, body, err := c.call("GET", "/v1/pools", "", nil, &out.Body)
 	if err != nil {
-		return fmt.Errorf("asking %s for the pools (is the orchestrator running? give --api): %w", *apiURL, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("reading the pools: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s/v1/pools answered %s: %s", *apiURL, resp.Status, strings.TrimSpace(string(body)))
+		return err
 	}
 	if *asJSON {
 		_, err := os.Stdout.Write(body)
 		return err
-	}
-	var out pools.ListOutput
-	if err := json.Unmarshal(body, &out.Body); err != nil {
-		return fmt.Errorf("decoding the pools: %w", err)
 	}
 	return printPools(os.Stdout, out.Body.Pools)
 }
@@ -69,11 +53,4 @@ func printPools(w io.Writer, ps []pools.PoolStatus) error {
 		}
 	}
 	return nil
-}
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
 }
