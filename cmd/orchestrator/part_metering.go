@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/fnchain/orchestrator/internal/connect"
 	"github.com/fnchain/orchestrator/metering"
 )
 
@@ -41,9 +40,6 @@ func setupMetering(ctx context.Context, s *stack) error {
 	// for the same section that overrides it, for containers without a file.
 	cfg, err := metering.LoadConfig(&s.cfg.Metering, os.Getenv("FNCHAIN_METERING"))
 	if err != nil {
-		return err
-	}
-	if err := connect.EnsureSearchAttributes(ctx, s.client, s.cfg.Temporal.Namespace, metering.SearchAttributes()); err != nil {
 		return err
 	}
 	metrics, err := metering.NewMetrics()

@@ -26,15 +26,11 @@ func init() {
 const reapplyEvery = 30 * time.Second
 
 func setupTriggers(ctx context.Context, s *stack) error {
-	conns, err := connections(s.cfg)
-	if err != nil {
-		return err
-	}
 	m, err := triggers.New(ctx, triggers.Options{
 		Client:      s.client,
 		DB:          s.db,
 		TaskQueue:   s.cfg.Worker.TaskQueue,
-		Connections: conns,
+		Connections: s.connections,
 		Plans:       s.plan,
 		Logger:      s.logger.With("component", "triggers"),
 	})

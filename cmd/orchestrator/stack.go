@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -28,6 +29,7 @@ import (
 	"github.com/fnchain/orchestrator/internal/process"
 	"github.com/fnchain/orchestrator/internal/sqldb"
 	"github.com/fnchain/orchestrator/internal/tracing"
+	"github.com/fnchain/orchestrator/metering"
 	"github.com/fnchain/orchestrator/workflows"
 )
 
@@ -49,6 +51,8 @@ type stack struct {
 	// tracing is off unless the OTEL_* variables turn it on.
 	tracing *tracing.Tracing
 	db      *sqldb.DB
+	// connections is the decoded `connections:` section of the config.
+	connections bindings.Connections
 	// functions are the built-in and binding functions of this process;
 	// workflow files are validated against them.
 	functions *activities.Registry
@@ -164,11 +168,11 @@ func runStack(ctx context.Context, cfg *config.Config, logger *slog.Logger, role
 // setupFunctions opens the configured connections and builds the registry
 // of built-in and binding functions over them.
 func (s *stack) setupFunctions(ctx context.Context) error {
-	conns, err := connections(s.cfg)
-	if err != nil {
+	var err error
+	if s.connections, err = connections(s.cfg); err != nil {
 		return err
 	}
-	pool, err := bindings.Open(ctx, conns)
+	pool, err := bindings.Open(ctx, s.connections)
 	if err != nil {
 		return err
 	}
@@ -176,7 +180,7 @@ func (s *stack) setupFunctions(ctx context.Context) error {
 	if s.functions, err = bindings.NewRegistry(pool); err != nil {
 		return err
 	}
-	if len(conns) > 0 {
+	if len(s.connections) > 0 {
 		s.checks = append(s.checks, api.Check{Name: "connections", Check: pool.Check})
 	}
 	return nil
@@ -200,9 +204,12 @@ func (s *stack) resolve(name string) (*dsl.Workflow, error) {
 	return s.plan(ctx, name)
 }
 
-// searchAttributes are the custom search attributes fnchain sets on runs.
+// searchAttributes are the custom search attributes fnchain sets on runs:
+// the interpreter's and the billed time metering upserts.
 func searchAttributes() map[string]enumspb.IndexedValueType {
-	return workflows.SearchAttributes()
+	out := workflows.SearchAttributes()
+	maps.Copy(out, metering.SearchAttributes())
+	return out
 }
 
 func temporalCheck(c client.Client) func(context.Context) error {
