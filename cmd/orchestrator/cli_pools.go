@@ -32,7 +32,7 @@ func runPools(args []string) error {
 	return printPools(os.Stdout, out.Body.Pools)
 }
 
-func printPools(w io.Writer, ps []pools.PoolStatus) error {
+func printPools(w io.Writer, ps []pools.Status) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "QUEUE\tSIZE\tMIN\tMAX\tBUSY\tBACKLOG\tAGE\tREPLICAS\tLOCAL")
 	for _, p := range ps {

@@ -11,7 +11,7 @@ import (
 // ListOutput is the body of GET /v1/pools.
 type ListOutput struct {
 	Body struct {
-		Pools []PoolStatus `json:"pools" nullable:"false"`
+		Pools []Status `json:"pools" nullable:"false"`
 	}
 }
 
@@ -22,7 +22,7 @@ type QueueInput struct {
 
 // StatusOutput is the body of GET /v1/pools/{queue}.
 type StatusOutput struct {
-	Body PoolStatus
+	Body Status
 }
 
 // DesiredOutput is the body of GET /v1/pools/{queue}/desired, shaped for

@@ -75,8 +75,8 @@ func (m *Manager) Pool(queue string) (*Pool, bool) {
 }
 
 // Status reports every pool, by queue.
-func (m *Manager) Status() []PoolStatus {
-	out := make([]PoolStatus, 0, len(m.pools))
+func (m *Manager) Status() []Status {
+	out := make([]Status, 0, len(m.pools))
 	for _, q := range m.Queues() {
 		out = append(out, m.pools[q].Status())
 	}
@@ -193,11 +193,11 @@ func (m *Manager) instrument(meter metric.Meter) error {
 	if m.causes, err = meter.Int64Histogram("fnchain.pool.resize.backlog", metric.WithDescription("Backlog that caused each resize.")); err != nil {
 		return err
 	}
-	gauges := map[string]func(PoolStatus) int64{
-		"fnchain.pool.size":             func(s PoolStatus) int64 { return int64(s.Size) },
-		"fnchain.pool.busy":             func(s PoolStatus) int64 { return int64(s.Busy) },
-		"fnchain.pool.backlog":          func(s PoolStatus) int64 { return s.Stats.Backlog },
-		"fnchain.pool.desired_replicas": func(s PoolStatus) int64 { return int64(s.DesiredReplicas) },
+	gauges := map[string]func(Status) int64{
+		"fnchain.pool.size":             func(s Status) int64 { return int64(s.Size) },
+		"fnchain.pool.busy":             func(s Status) int64 { return int64(s.Busy) },
+		"fnchain.pool.backlog":          func(s Status) int64 { return s.Stats.Backlog },
+		"fnchain.pool.desired_replicas": func(s Status) int64 { return int64(s.DesiredReplicas) },
 	}
 	for name, value := range gauges {
 		if _, err := meter.Int64ObservableGauge(name, metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {

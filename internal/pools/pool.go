@@ -23,8 +23,8 @@ type Decision struct {
 	Stats
 }
 
-// PoolStatus is a pool as the controller sees it.
-type PoolStatus struct {
+// Status is a pool as the controller sees it.
+type Status struct {
 	Queue string `json:"queue"`
 	Min   int    `json:"min"`
 	Max   int    `json:"max"`
@@ -125,13 +125,13 @@ func fit(want int64, size, ceiling int) int {
 }
 
 // Status reports the pool.
-func (p *Pool) Status() PoolStatus {
+func (p *Pool) Status() Status {
 	busy := 0
 	if p.slots != nil {
 		_, _, busy = p.slots.Usage()
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return PoolStatus{Queue: p.queue, Min: p.cfg.Min, Max: p.cfg.Max, Size: p.size, Busy: busy, Local: p.slots != nil,
+	return Status{Queue: p.queue, Min: p.cfg.Min, Max: p.cfg.Max, Size: p.size, Busy: busy, Local: p.slots != nil,
 		DesiredReplicas: p.desired, ObservedAt: p.observedAt, Stats: p.stats, Decisions: append([]Decision{}, p.decisions...)}
 }
