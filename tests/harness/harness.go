@@ -6,16 +6,13 @@ package harness
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,15 +56,14 @@ type Options struct {
 	Env                           []string
 }
 
-// Stack is one running `orchestrator dev`.
+// Stack is one running `orchestrator dev`; Kill, Stop and Output come from
+// its Process.
 type Stack struct {
 	Options
+	*Process
 	TemporalAddress string
 	UIURL           string
 	APIURL          string
-	cmd             *exec.Cmd
-	out             *syncBuffer
-	exited          chan struct{}
 }
 
 // Start runs `orchestrator dev` and waits until /readyz answers 200.
@@ -88,10 +84,7 @@ func Start(t testing.TB, opts Options) *Stack {
 
 // StartE is Start for callers without a testing.TB (TestMain).
 func StartE(opts Options) (*Stack, error) {
-	bin, err := Binary()
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	if opts.DataDir == "" && !opts.Memory {
 		if opts.DataDir, err = os.MkdirTemp("", "fnchain-data-"); err != nil {
 			return nil, err
@@ -109,8 +102,6 @@ func StartE(opts Options) (*Stack, error) {
 		TemporalAddress: "127.0.0.1:" + strconv.Itoa(opts.TemporalPort),
 		UIURL:           "http://127.0.0.1:" + strconv.Itoa(opts.UIPort),
 		APIURL:          "http://127.0.0.1:" + strconv.Itoa(opts.APIPort),
-		out:             &syncBuffer{},
-		exited:          make(chan struct{}),
 	}
 	args := []string{"dev",
 		"--temporal-port", strconv.Itoa(opts.TemporalPort),
@@ -122,41 +113,14 @@ func StartE(opts Options) (*Stack, error) {
 	} else {
 		args = append(args, "--data-dir", opts.DataDir)
 	}
-	args = append(args, opts.Args...)
-	s.cmd = exec.Command(bin, args...)
-	// A config file in the test's working directory must not leak in.
-	s.cmd.Dir = os.TempDir()
-	s.cmd.Env = append(os.Environ(), opts.Env...)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	if err := s.cmd.Start(); err != nil {
+	if s.Process, err = start(append(args, opts.Args...), opts.Env); err != nil {
 		return nil, err
 	}
-	go func() { _ = s.cmd.Wait(); close(s.exited) }()
-	if err := s.waitReady(2 * time.Minute); err != nil {
+	if err := s.WaitReady(s.APIURL+"/readyz", 2*time.Minute); err != nil {
 		s.Kill()
 		return nil, fmt.Errorf("%w\noutput:\n%s", err, s.Output())
 	}
 	return s, nil
-}
-
-func (s *Stack) waitReady(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.exited:
-			return errors.New("orchestrator exited before it was ready")
-		default:
-		}
-		resp, err := http.Get(s.APIURL + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("orchestrator not ready after %s", timeout)
 }
 
 // Client dials the stack's Temporal frontend; the client closes with the test.
@@ -173,34 +137,8 @@ func (s *Stack) Client(t testing.TB) client.Client {
 	return c
 }
 
-// Kill ends the process with SIGKILL, as a crash would.
-func (s *Stack) Kill() {
-	if s.cmd.Process != nil {
-		_ = s.cmd.Process.Kill()
-	}
-	<-s.exited
-}
-
 // StopTimeout is how long a clean shutdown may take.
 const StopTimeout = time.Minute
-
-// Stop sends SIGTERM and waits for a clean exit; it returns the exit error.
-func (s *Stack) Stop(timeout time.Duration) error {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-		if code := s.cmd.ProcessState.ExitCode(); code != 0 {
-			return fmt.Errorf("orchestrator exited with status %d", code)
-		}
-		return nil
-	case <-time.After(timeout):
-		s.Kill()
-		return fmt.Errorf("orchestrator did not stop within %s", timeout)
-	}
-}
-
-// Output is everything the process printed so far.
-func (s *Stack) Output() string { return s.out.String() }
 
 // FreePort asks the kernel for a port nobody listens on.
 func FreePort() (int, error) {

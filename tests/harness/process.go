@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// Process is one running orchestrator subcommand other than the dev stack
-// Start runs: a serve, a worker, or a dev --temporal-only of a cluster.
+// Process is one running orchestrator subcommand: the dev stack of Start,
+// or a serve, a worker, or a dev --temporal-only of a cluster.
 type Process struct {
 	Args   []string
 	cmd    *exec.Cmd
@@ -25,19 +25,10 @@ type Process struct {
 // ends, and its output logged if the test failed.
 func Run(t testing.TB, args ...string) *Process {
 	t.Helper()
-	bin, err := Binary()
+	p, err := start(args, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Process{Args: args, out: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, args...)
-	// A config file in the test's working directory must not leak in.
-	p.cmd.Dir = os.TempDir()
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting orchestrator %v: %v", args, err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
 		p.Kill()
 		if t.Failed() {
@@ -45,6 +36,25 @@ func Run(t testing.TB, args ...string) *Process {
 		}
 	})
 	return p
+}
+
+// start runs `orchestrator args...` with env added to this process's.
+func start(args, env []string) (*Process, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	p := &Process{Args: args, out: &syncBuffer{}, exited: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	// A config file in the test's working directory must not leak in.
+	p.cmd.Dir = os.TempDir()
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting orchestrator %v: %w", args, err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.exited) }()
+	return p, nil
 }
 
 // WaitOutput waits until the process has printed want.
