@@ -1,6 +1,7 @@
 package pools
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"time"
@@ -84,24 +85,12 @@ func (s Settings) resolve(defaultQueue string) (map[string]Config, error) {
 }
 
 func (c *Config) overlay(o Config) {
-	if o.Min != 0 {
-		c.Min = o.Min
-	}
-	if o.Max != 0 {
-		c.Max = o.Max
-	}
-	if o.Interval != 0 {
-		c.Interval = o.Interval
-	}
-	if o.Cooldown != 0 {
-		c.Cooldown = o.Cooldown
-	}
-	if o.MaxBacklogAge != 0 {
-		c.MaxBacklogAge = o.MaxBacklogAge
-	}
-	if o.SlotsPerReplica != 0 {
-		c.SlotsPerReplica = o.SlotsPerReplica
-	}
+	c.Min = cmp.Or(o.Min, c.Min)
+	c.Max = cmp.Or(o.Max, c.Max)
+	c.Interval = cmp.Or(o.Interval, c.Interval)
+	c.Cooldown = cmp.Or(o.Cooldown, c.Cooldown)
+	c.MaxBacklogAge = cmp.Or(o.MaxBacklogAge, c.MaxBacklogAge)
+	c.SlotsPerReplica = cmp.Or(o.SlotsPerReplica, c.SlotsPerReplica)
 }
 
 func (c Config) validate(where string) error {
